@@ -1,0 +1,1 @@
+//! credential_process — placeholder, being written.

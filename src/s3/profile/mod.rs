@@ -1,0 +1,1 @@
+//! AWS shared config and credentials files — placeholder, being written.
