@@ -18,5 +18,5 @@ pub mod transport;
 pub mod url;
 pub mod xml;
 
-// pub use client::Client;
-// pub use error::Error;
+pub use client::Client;
+pub use error::Error;
