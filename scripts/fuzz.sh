@@ -9,7 +9,7 @@ export PATH="${NB_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/nixbucket-test}/bin:$HO
 command -v cargo-fuzz >/dev/null || { echo "error: cargo-fuzz is missing; run scripts/deps.sh" >&2; exit 1; }
 
 targets=$(cargo +nightly fuzz list)
-cargo +nightly fuzz build -O $targets >&2
+cargo +nightly fuzz build -O >&2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 pass=0

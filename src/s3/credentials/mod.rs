@@ -188,7 +188,22 @@ struct CacheInner {
     chain: Chain,
     env: Arc<dyn Env>,
     profile: Option<String>,
-    cached: Mutex<Option<Resolved>>,
+    cached: Mutex<Option<(Resolved, Option<OffsetDateTime>)>>,
+}
+
+/// When to resolve again: [`REFRESH_BEFORE_EXPIRY`] before expiry; for credentials that
+/// arrive with less time than that left, half of what is left (at least 10 s before expiry),
+/// so short-lived credentials are used rather than fetched again on every request.
+fn refresh_at(r: &Resolved, now: OffsetDateTime) -> Option<OffsetDateTime> {
+    let Resolved::Keys(Credentials { expiration: Some(exp), .. }) = r else { return None };
+    let normal = *exp - REFRESH_BEFORE_EXPIRY;
+    if normal > now {
+        Some(normal)
+    } else {
+        let left: time::Duration = *exp - now;
+        let halfway: OffsetDateTime = now + left / 2;
+        Some(halfway.min(*exp - time::Duration::seconds(10)))
+    }
 }
 
 impl CachedCredentials {
@@ -200,7 +215,7 @@ impl CachedCredentials {
     /// Fixed credentials, never refreshed (tests, and callers that resolved them elsewhere).
     pub fn fixed(resolved: Resolved) -> Self {
         let c = CachedCredentials::new(Chain::new(Vec::new()), Arc::new(crate::env::FakeEnv::new()), None);
-        *c.inner.cached.lock().unwrap_or_else(|e| e.into_inner()) = Some(resolved);
+        *c.inner.cached.lock().unwrap_or_else(|e| e.into_inner()) = Some((resolved, None));
         c
     }
 
@@ -208,18 +223,14 @@ impl CachedCredentials {
     /// while resolving, so concurrent callers wait for one refresh instead of starting their own.
     pub fn get(&self, now: OffsetDateTime) -> Result<Resolved, CredentialsError> {
         let mut guard = self.inner.cached.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(r) = guard.as_ref() {
-            let fresh = match r {
-                Resolved::Keys(c) => c.expiration.is_none_or(|exp| exp - REFRESH_BEFORE_EXPIRY > now),
-                Resolved::Anonymous => true,
-            };
-            if fresh {
+        if let Some((r, refresh)) = guard.as_ref() {
+            if refresh.is_none_or(|at| now < at) {
                 return Ok(r.clone());
             }
         }
         let ctx = Context { env: &*self.inner.env, profile: self.inner.profile.as_deref(), now };
         let r = self.inner.chain.resolve(&ctx)?;
-        *guard = Some(r.clone());
+        *guard = Some((r.clone(), refresh_at(&r, now)));
         Ok(r)
     }
 }
@@ -233,6 +244,70 @@ impl fmt::Debug for CachedCredentials {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Hands out keys expiring `ttl` after `now`, counting calls.
+    struct Counting {
+        calls: Arc<AtomicUsize>,
+        ttl: time::Duration,
+    }
+
+    impl Provider for Counting {
+        fn name(&self) -> &str {
+            "counting"
+        }
+        fn provide(&self, ctx: &Context<'_>) -> Result<Option<Credentials>, CredentialsError> {
+            let n = self.calls.fetch_add(1, Ordering::SeqCst);
+            let mut c = Credentials::new(format!("AK{n}"), "SK", None, "counting");
+            c.expiration = Some(ctx.now + self.ttl);
+            Ok(Some(c))
+        }
+    }
+
+    fn cache(ttl: time::Duration) -> (CachedCredentials, Arc<AtomicUsize>) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let chain = Chain::new(vec![Box::new(Counting { calls: calls.clone(), ttl })]);
+        (CachedCredentials::new(chain, Arc::new(crate::env::FakeEnv::new()), None), calls)
+    }
+
+    fn key(r: Resolved) -> String {
+        match r {
+            Resolved::Keys(c) => c.access_key_id,
+            Resolved::Anonymous => "anonymous".into(),
+        }
+    }
+
+    #[test]
+    fn cached_until_shortly_before_expiry() {
+        let t0 = OffsetDateTime::UNIX_EPOCH;
+        let (c, calls) = cache(time::Duration::hours(1));
+        assert_eq!(key(c.get(t0).unwrap()), "AK0");
+        assert_eq!(key(c.get(t0 + time::Duration::minutes(54)).unwrap()), "AK0");
+        assert_eq!(key(c.get(t0 + time::Duration::minutes(56)).unwrap()), "AK1");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn short_lived_credentials_are_not_fetched_on_every_call() {
+        let t0 = OffsetDateTime::UNIX_EPOCH;
+        let (c, calls) = cache(time::Duration::minutes(2));
+        for s in [0, 10, 30, 59] {
+            assert_eq!(key(c.get(t0 + time::Duration::seconds(s)).unwrap()), "AK0");
+        }
+        assert_eq!(key(c.get(t0 + time::Duration::seconds(61)).unwrap()), "AK1");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn concurrent_callers_share_one_refresh() {
+        let (c, calls) = cache(time::Duration::hours(1));
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| c.get(OffsetDateTime::UNIX_EPOCH).unwrap());
+            }
+        });
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
 
     #[test]
     fn debug_never_shows_secrets() {
