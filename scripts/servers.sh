@@ -41,8 +41,11 @@
 #   Keys map to paths one to one (GET /nix-cache-info reads key "nix-cache-info"); a
 #   missing key is a 404; a path ending in "/" reads "<path>index.html".
 #
-# Ports (override with env vars; each must be free or already ours):
+# Ports (override with env vars at start; each must be free or already ours, else start
+# fails naming the process holding it; status and stop find the ports in $NB_STATE/ports):
 #   NB_GARAGE_PORT (3900) S3 API, +1 RPC, +2 website, +3 admin API; NB_S3SFS_PORT (3910).
+# Other knobs: NB_START_TIMEOUT (60 s per wait), NB_GARAGE_LOG (RUST_LOG for garage,
+# default garage=info, which logs one line per request).
 #
 # curl example (curl 7.88 does not add x-amz-content-sha256 by itself, both servers need it):
 #   . "$NB_STATE/env"
@@ -55,11 +58,8 @@ NB_TOOLS="${NB_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/nixbucket-test}"
 NB_STATE="${NB_STATE:-/tmp/nixbucket-servers}"
 export PATH="$NB_TOOLS/bin:$PATH"
 
-GARAGE_PORT="${NB_GARAGE_PORT:-3900}"
-GARAGE_RPC_PORT=$((GARAGE_PORT + 1))
-GARAGE_WEB_PORT=$((GARAGE_PORT + 2))
-GARAGE_ADMIN_PORT=$((GARAGE_PORT + 3))
-S3SFS_PORT="${NB_S3SFS_PORT:-3910}"
+DEFAULT_GARAGE_PORT=3900
+DEFAULT_S3SFS_PORT=3910
 START_TIMEOUT="${NB_START_TIMEOUT:-60}" # seconds, per server
 STOP_TIMEOUT=20
 
@@ -79,6 +79,7 @@ S3SFS_ROOT="$NB_STATE/s3s-fs"
 S3SFS_LOG="$NB_STATE/s3s-fs.log"
 S3SFS_PID="$NB_STATE/s3s-fs.pid"
 SECRETS="$NB_STATE/secrets"
+PORTS_FILE="$NB_STATE/ports" # ports of the running servers, written by start
 ENV_FILE="$NB_STATE/env"
 
 log() { printf '[servers] %s\n' "$*" >&2; }
@@ -122,30 +123,42 @@ spawn() {
   rm -f "$pidfile"
   printf '\n==== %s start: %s\n' "$(date -Is)" "$*" >>"$logfile"
   # 9>&-: the server must not inherit the lock held by with_lock
+  # shellcheck disable=SC2016 # $$, $0 and $@ are for the inner bash
   setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 9>&- &
-  local i
-  for i in $(seq 50); do [ -s "$pidfile" ] && return 0; sleep 0.1; done
-  die "could not start $1"
+  local _
+  for _ in $(seq 50); do [ -s "$pidfile" ] && return 0; sleep 0.1; done
+  fail_with_log "$logfile" "could not start $*"
 }
 
-stop_pid() { # stop_pid PIDFILE NAME
-  local pidfile=$1 name=$2 pid i
-  if ! pid_alive "$pidfile" "$name"; then rm -f "$pidfile"; return 0; fi
-  pid=$(cat "$pidfile")
-  log "stopping $name (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq $((STOP_TIMEOUT * 10))); do
-    kill -0 "$pid" 2>/dev/null || { rm -f "$pidfile"; return 0; }
+# stop_pids PIDFILE NAME [PIDFILE NAME]...: SIGTERM all (they shut down in parallel,
+# each takes 2-3 s), then wait; SIGKILL what is left after STOP_TIMEOUT seconds.
+stop_pids() {
+  local pids=() pid _
+  while [ $# -gt 0 ]; do
+    if pid_alive "$1" "$2"; then
+      pid=$(cat "$1")
+      log "stopping $2 (pid $pid)"
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+    rm -f "$1"
+    shift 2
+  done
+  [ ${#pids[@]} -gt 0 ] || return 0
+  for _ in $(seq $((STOP_TIMEOUT * 10))); do
+    alive_any "${pids[@]}" || return 0
     sleep 0.1
   done
-  log "$name did not exit after ${STOP_TIMEOUT}s, sending SIGKILL"
-  kill -KILL "$pid" 2>/dev/null || true
-  for i in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || { rm -f "$pidfile"; return 0; }
+  log "still running after ${STOP_TIMEOUT}s, sending SIGKILL"
+  kill -KILL "${pids[@]}" 2>/dev/null || true
+  for _ in $(seq 50); do
+    alive_any "${pids[@]}" || return 0
     sleep 0.1
   done
-  die "could not stop $name (pid $pid)"
+  die "could not stop pids ${pids[*]}"
 }
+
+alive_any() { local p; for p in "$@"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
 
 fail_with_log() { # fail_with_log LOGFILE MESSAGE
   printf '[servers] error: %s\n---- last 40 lines of %s ----\n' "$2" "$1" >&2
@@ -181,6 +194,48 @@ wait_http() {
       fail_with_log "$logfile" "$what did not answer on $url within ${START_TIMEOUT}s"
     sleep 0.2
   done
+}
+
+set_ports() { # set_ports GARAGE_S3_PORT S3SFS_PORT
+  GARAGE_PORT=$1
+  GARAGE_RPC_PORT=$((GARAGE_PORT + 1))
+  GARAGE_WEB_PORT=$((GARAGE_PORT + 2))
+  GARAGE_ADMIN_PORT=$((GARAGE_PORT + 3))
+  S3SFS_PORT=$2
+}
+
+# For status: the ports the servers were started with, else the requested/default ones.
+load_ports() {
+  local rec_garage="" rec_s3sfs=""
+  if [ -s "$PORTS_FILE" ]; then
+    rec_garage=$(sed -n 's/^GARAGE_PORT=//p' "$PORTS_FILE")
+    rec_s3sfs=$(sed -n 's/^S3SFS_PORT=//p' "$PORTS_FILE")
+  fi
+  set_ports "${rec_garage:-${NB_GARAGE_PORT:-$DEFAULT_GARAGE_PORT}}" \
+    "${rec_s3sfs:-${NB_S3SFS_PORT:-$DEFAULT_S3SFS_PORT}}"
+}
+
+# For start: a running server keeps its port (asking for another one is an error); a
+# stopped one gets NB_*_PORT or the default.
+choose_ports() {
+  local rec_garage="" rec_s3sfs="" garage s3sfs
+  if [ -s "$PORTS_FILE" ]; then
+    rec_garage=$(sed -n 's/^GARAGE_PORT=//p' "$PORTS_FILE")
+    rec_s3sfs=$(sed -n 's/^S3SFS_PORT=//p' "$PORTS_FILE")
+  fi
+  garage=${NB_GARAGE_PORT:-$DEFAULT_GARAGE_PORT}
+  s3sfs=${NB_S3SFS_PORT:-$DEFAULT_S3SFS_PORT}
+  if pid_alive "$GARAGE_PID" garage && [ -n "$rec_garage" ]; then
+    [ -z "${NB_GARAGE_PORT:-}" ] || [ "$NB_GARAGE_PORT" = "$rec_garage" ] ||
+      die "garage already runs on port $rec_garage, not $NB_GARAGE_PORT: run '$0 stop' first"
+    garage=$rec_garage
+  fi
+  if pid_alive "$S3SFS_PID" s3s-fs && [ -n "$rec_s3sfs" ]; then
+    [ -z "${NB_S3SFS_PORT:-}" ] || [ "$NB_S3SFS_PORT" = "$rec_s3sfs" ] ||
+      die "s3s-fs already runs on port $rec_s3sfs, not $NB_S3SFS_PORT: run '$0 stop' first"
+    s3sfs=$rec_s3sfs
+  fi
+  set_ports "$garage" "$s3sfs"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -247,11 +302,9 @@ garage_start() {
   if pid_alive "$GARAGE_PID" garage; then
     log "garage already running (pid $(cat "$GARAGE_PID"))"
   else
-    command -v garage >/dev/null || die "garage not found in $NB_TOOLS/bin: run scripts/deps.sh"
-    require_free_ports garage "$GARAGE_PORT" "$GARAGE_RPC_PORT" "$GARAGE_WEB_PORT" "$GARAGE_ADMIN_PORT"
     write_garage_config
     log "starting garage on 127.0.0.1:$GARAGE_PORT (rpc +1, web +2, admin +3)"
-    spawn "$GARAGE_PID" "$GARAGE_LOG" env RUST_LOG="${NB_GARAGE_LOG:-garage=info}" \
+    spawn "$GARAGE_PID" "$GARAGE_LOG" env NO_COLOR=1 RUST_LOG="${NB_GARAGE_LOG:-garage=info}" \
       garage -c "$GARAGE_CONF" server
   fi
   wait_http "garage S3 API" "$GARAGE_PID" garage "$GARAGE_LOG" "http://127.0.0.1:$GARAGE_PORT/"
@@ -318,8 +371,6 @@ s3sfs_start() {
   if pid_alive "$S3SFS_PID" s3s-fs; then
     log "s3s-fs already running (pid $(cat "$S3SFS_PID"))"
   else
-    command -v s3s-fs >/dev/null || die "s3s-fs not found in $NB_TOOLS/bin: run scripts/deps.sh"
-    require_free_ports s3s-fs "$S3SFS_PORT"
     log "starting s3s-fs on 127.0.0.1:$S3SFS_PORT"
     spawn "$S3SFS_PID" "$S3SFS_LOG" s3s-fs --host 127.0.0.1 --port "$S3SFS_PORT" \
       --access-key "$S3SFS_KEY_ID" --secret-key "$S3SFS_SECRET" "$S3SFS_ROOT"
@@ -367,6 +418,7 @@ write_env() {
       NB_S3SFS_BUCKET "$S3SFS_BUCKET" \
       NB_S3SFS_BUCKET2 "$S3SFS_BUCKET2"
   } >"$tmp"
+  chmod 600 "$tmp"
   mv "$tmp" "$ENV_FILE"
 }
 
@@ -379,12 +431,23 @@ with_lock() { # serialize concurrent start/stop on one state dir
 cmd_start() {
   with_lock
   load_secrets
+  choose_ports
   if [ -s "$ENV_FILE" ] && garage_healthy && s3sfs_healthy; then
     log "already running and healthy; env: $ENV_FILE"
     return 0
   fi
   local t0=$SECONDS
   rm -f "$ENV_FILE"
+  # Check binaries and ports of both servers before starting either.
+  if ! pid_alive "$GARAGE_PID" garage; then
+    command -v garage >/dev/null || die "garage not found in $NB_TOOLS/bin: run scripts/deps.sh"
+    require_free_ports garage "$GARAGE_PORT" "$GARAGE_RPC_PORT" "$GARAGE_WEB_PORT" "$GARAGE_ADMIN_PORT"
+  fi
+  if ! pid_alive "$S3SFS_PID" s3s-fs; then
+    command -v s3s-fs >/dev/null || die "s3s-fs not found in $NB_TOOLS/bin: run scripts/deps.sh"
+    require_free_ports s3s-fs "$S3SFS_PORT"
+  fi
+  printf 'GARAGE_PORT=%s\nS3SFS_PORT=%s\n' "$GARAGE_PORT" "$S3SFS_PORT" >"$PORTS_FILE"
   garage_start
   s3sfs_start
   write_env
@@ -393,14 +456,14 @@ cmd_start() {
 
 cmd_stop() {
   with_lock
-  rm -f "$ENV_FILE"
-  stop_pid "$GARAGE_PID" garage
-  stop_pid "$S3SFS_PID" s3s-fs
+  rm -f "$ENV_FILE" "$PORTS_FILE"
+  stop_pids "$GARAGE_PID" garage "$S3SFS_PID" s3s-fs
 }
 
 cmd_status() {
   local ok=0
   [ -s "$SECRETS" ] && load_secrets
+  load_ports
   if pid_alive "$GARAGE_PID" garage; then
     if [ -s "$SECRETS" ] && garage_healthy; then
       echo "garage: running, healthy (pid $(cat "$GARAGE_PID"), s3 :$GARAGE_PORT, web :$GARAGE_WEB_PORT)"

@@ -203,10 +203,24 @@ fn aborted_multipart_leaves_nothing(s: &Server) {
     let client = s.client("multipart-chunk-size=5M");
     let key = format!("abort-{}/never", unique());
     let mut body = FailingReader { inner: Cursor::new(pseudo_random(30 << 20, 3)), ok_bytes: (12 << 20) + 5 };
-    let e = multipart::upload(&client, &key, &mut body, None, &PutOptions::default()).unwrap_err();
+    let mut id = None;
+    let e = multipart::upload_observed(&client, &key, &mut body, None, &PutOptions::default(), &mut |u| id = Some(u.to_string())).unwrap_err();
     assert!(e.to_string().contains("disk on fire"), "{e}");
-    let uploads = client.list_multipart_uploads(&key).unwrap();
-    assert!(uploads.uploads.iter().all(|(k, _)| k != &key), "{}: upload left behind: {:?}", s.name, uploads.uploads);
+    let id = id.expect("the upload was created");
+    // The upload is gone: a part sent to it is refused (NoSuchUpload; s3s-fs says
+    // AccessDenied for upload ids it does not know) ...
+    let err = client.upload_part(&key, &id, 3, b"late part").unwrap_err();
+    let refused = if s.name == "s3s-fs" { "AccessDenied" } else { "NoSuchUpload" };
+    assert_eq!(err.code(), Some(refused), "{}: upload {id} still accepts parts: {err}", s.name);
+    // ... while a live upload of the same key, with the same client, takes one.
+    let live = client.create_multipart_upload(&key, &PutOptions::default()).unwrap();
+    client.upload_part(&key, &live, 1, b"part").unwrap();
+    client.abort_multipart_upload(&key, &live).unwrap();
+    // And it is not listed (s3s-fs does not implement ListMultipartUploads: 501).
+    match client.list_multipart_uploads(&key) {
+        Ok(uploads) => assert!(uploads.uploads.iter().all(|(k, _)| k != &key), "{}: upload left behind: {:?}", s.name, uploads.uploads),
+        Err(e) => assert_eq!((s.name, e.status()), ("s3s-fs", Some(501)), "{e}"),
+    }
     let err = client.head_object(&key).unwrap_err();
     assert!(err.is_not_found(), "{}: partial object visible: {err}", s.name);
 }

@@ -359,7 +359,9 @@ impl Client {
     pub fn list_objects(&self, prefix: &str, delimiter: Option<&str>, start_after: Option<&str>, mut each: impl FnMut(&xml::ListPage) -> Result<(), Error>) -> Result<(), Error> {
         let mut token: Option<String> = None;
         loop {
-            let mut query = vec![("list-type".to_string(), "2".to_string()), ("encoding-type".to_string(), "url".to_string())];
+            // No encoding-type=url: s3s-fs answers that it url-encoded the keys but sends them
+            // raw, which makes keys with '%' or '+' ambiguous; plain XML works everywhere.
+            let mut query = vec![("list-type".to_string(), "2".to_string())];
             if !prefix.is_empty() {
                 query.push(("prefix".to_string(), prefix.to_string()));
             }

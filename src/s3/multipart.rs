@@ -37,8 +37,21 @@ pub fn plan(client: &Client, size: Option<u64>) -> Plan {
 /// Upload everything `body` yields to `key` in parts. `size` (if known) sizes the parts so
 /// that they fit S3's 10000-part limit.
 pub fn upload(client: &Client, key: &str, body: &mut dyn Read, size: Option<u64>, opts: &PutOptions) -> Result<PutResult, Error> {
+    upload_observed(client, key, body, size, opts, &mut |_| {})
+}
+
+/// [`upload`], calling `on_created` with the upload id as soon as the upload exists.
+pub fn upload_observed(
+    client: &Client,
+    key: &str,
+    body: &mut dyn Read,
+    size: Option<u64>,
+    opts: &PutOptions,
+    on_created: &mut dyn FnMut(&str),
+) -> Result<PutResult, Error> {
     let plan = plan(client, size);
     let upload_id = client.create_multipart_upload(key, opts)?;
+    on_created(&upload_id);
     log::debug(&format!("multipart upload of {key}: {} byte parts, {} threads", plan.part_size, plan.threads));
     match send_parts(client, key, &upload_id, body, plan) {
         Ok(parts) => match client.complete_multipart_upload(key, &upload_id, &parts) {

@@ -112,7 +112,8 @@ impl Server {
             env = env.with_var(&k, &v);
         }
         let mut config = ClientConfig::default();
-        config.retry.max_attempts = 2;
+        config.retry.max_attempts = 3;
+        config.transport.stall_timeout = std::time::Duration::from_secs(30);
         Client::new(&url, Arc::new(env), config).expect("client")
     }
 }
