@@ -39,7 +39,7 @@ fi
 ls -l "$STATIC_BIN" >&2
 
 step "S3 integration tests with the static release binary"
-NIXBUCKET_BIN="$STATIC_BIN" cargo test --locked --test s3_servers 2>&1
+NIXBUCKET_BIN="$STATIC_BIN" cargo test --locked --test s3_servers --test s3_faults 2>&1
 
 step "fuzzing"
 scripts/fuzz.sh

@@ -167,9 +167,11 @@ impl Chain {
     pub fn resolve(&self, ctx: &Context<'_>) -> Result<Resolved, CredentialsError> {
         for p in &self.providers {
             if let Some(c) = p.provide(ctx)? {
+                crate::log::debug(&format!("credentials from {} (key id {})", c.provider, c.access_key_id));
                 return Ok(Resolved::Keys(c));
             }
         }
+        crate::log::debug("no credentials found in the environment or the AWS profile: sending unsigned requests");
         Ok(Resolved::Anonymous)
     }
 }
