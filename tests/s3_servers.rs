@@ -54,6 +54,15 @@ fn put_get_head_rm(s: &Server) {
     assert!(stdout(&o).lines().any(|l| l == "size: 16"), "{}", stdout(&o));
     assert!(stdout(&o).lines().any(|l| l.starts_with("etag: ")), "{}", stdout(&o));
 
+    // Content-Type and Content-Encoding are stored with the object.
+    let typed = s.url(&format!("{key}.br"), "");
+    ok(&s.cli(&["s3", "put", src.to_str().unwrap(), &typed, "--content-type", "text/x-nix-narinfo", "--content-encoding", "br"]), "put with types");
+    let o = s.cli(&["s3", "head", &typed]);
+    ok(&o, "head typed");
+    assert!(stdout(&o).lines().any(|l| l == "content-type: text/x-nix-narinfo"), "{}: {}", s.name, stdout(&o));
+    assert!(stdout(&o).lines().any(|l| l == "content-encoding: br"), "{}: {}", s.name, stdout(&o));
+    ok(&s.cli(&["s3", "rm", &typed]), "rm typed");
+
     ok(&s.cli(&["s3", "rm", &url]), "rm");
     let o = s.cli(&["s3", "head", &url]);
     assert_eq!(o.status.code(), Some(3), "head after rm: {}", stderr(&o));
@@ -113,7 +122,7 @@ fn range_reads(s: &Server) {
 
 fn listing_2500_keys_across_pages(s: &Server) {
     let client = s.client("");
-    let prefix = format!("list-{}/", unique());
+    let prefix = format!("list/{}/", unique());
     let keys: Vec<String> = (0..2500).map(|i| format!("{prefix}k{i:05}")).collect();
     std::thread::scope(|sc| {
         for chunk in keys.chunks(2500 / 8 + 1) {
@@ -140,6 +149,26 @@ fn listing_2500_keys_across_pages(s: &Server) {
     for (k, size) in &seen {
         assert_eq!(*size, k.len() as u64);
     }
+    // A delimiter folds keys into common prefixes; start-after skips.
+    let mut prefixes = Vec::new();
+    let mut direct = 0;
+    let parent = prefix.trim_end_matches('/').rsplit_once('/').map(|(p, _)| format!("{p}/")).unwrap_or_default();
+    client
+        .list_objects(&parent, Some("/"), None, |p| {
+            prefixes.extend(p.common_prefixes.iter().cloned());
+            direct += p.objects.len();
+            Ok(())
+        })
+        .unwrap();
+    assert!(prefixes.contains(&prefix), "{}: {prefix} not among {} common prefixes", s.name, prefixes.len());
+    let mut after = Vec::new();
+    client
+        .list_objects(&prefix, None, Some(&keys[2490]), |p| {
+            after.extend(p.objects.iter().map(|o| o.key.clone()));
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(after, keys[2491..].to_vec(), "{}: start-after", s.name);
     // And through the CLI, sizes and full keys.
     let o = s.cli(&["s3", "ls", &s.url(&prefix, "")]);
     ok(&o, "ls");
