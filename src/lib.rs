@@ -11,5 +11,6 @@
 
 pub mod env;
 pub mod log;
+pub mod nix;
 pub mod s3;
 pub mod util;

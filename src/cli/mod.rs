@@ -2,7 +2,11 @@
 //! bad store URL), 3 not found (the key or object does not exist). Every failure prints one
 //! line on stderr: `error: …`.
 
+mod hash;
+mod key;
+mod nar;
 mod s3;
+mod store_path;
 
 use std::ffi::OsString;
 
@@ -50,7 +54,11 @@ nixbucket — an S3 client and Nix binary cache store
 Usage: nixbucket [-v] COMMAND ...
 
 Commands:
-  s3        talk to S3 directly: ls, get, put, rm, head, presign
+  s3          talk to S3 directly: ls, get, put, rm, head, presign
+  nar         NAR archives: dump-path, restore, ls, cat
+  hash        hash path PATH: the NAR hash Nix computes, as sha256:<nix32>
+  store-path  the store path `nix-store --add` would make for PATH
+  key         signing keys: generate, public
 
 Options:
   -v, --verbose   say more (twice: debug output)
@@ -97,6 +105,10 @@ fn dispatch(args: Vec<OsString>) -> Result<(), CliError> {
                 let rest: Vec<OsString> = parser.raw_args()?.collect();
                 return match cmd.as_str() {
                     "s3" => s3::run(rest),
+                    "nar" => nar::run(rest),
+                    "hash" => hash::run(rest),
+                    "store-path" => store_path::run(rest),
+                    "key" => key::run(rest),
                     other => Err(CliError::usage(format!("unknown command '{other}'"))),
                 };
             }
