@@ -39,9 +39,9 @@ fi
 ls -l "$STATIC_BIN" >&2
 
 step "S3 integration tests with the static release binary"
-NIXBUCKET_BIN="$STATIC_BIN" cargo test --locked --test s3_servers --test s3_faults 2>&1
+NIXBUCKET_BIN="$STATIC_BIN" cargo test --locked --test s3_servers --test s3_faults --test s3_proxy 2>&1
 
 step "fuzzing"
 scripts/fuzz.sh
 
-step "all tests passed"
+step "all tests passed in ${SECONDS}s"

@@ -266,8 +266,19 @@ fn presigned_get_with_curl(s: &Server) {
     let c = std::process::Command::new("curl").args(["-sS", "--fail", &url]).output().expect("curl is needed (scripts/deps.sh installs it)");
     assert!(c.status.success(), "{}: curl {url}: {}", s.name, String::from_utf8_lossy(&c.stderr));
     assert_eq!(c.stdout, b"presigned body");
+    // A presigned PUT uploads with curl.
+    let put_key = format!("presign-{}/put target", unique());
+    let o = s.cli(&["s3", "presign", &s.url(&nixbucket::util::percent::encode_path(&put_key), ""), "--method", "put"]);
+    ok(&o, "presign put");
+    let put_url = stdout(&o).lines().last().unwrap().to_string();
+    let dir = common::scratch_dir("presign");
+    std::fs::write(dir.join("body"), b"uploaded through a presigned URL").unwrap();
+    let c = std::process::Command::new("curl").args(["-sS", "--fail", "-T", dir.join("body").to_str().unwrap(), &put_url]).output().unwrap();
+    assert!(c.status.success(), "{}: curl -T {put_url}: {}", s.name, String::from_utf8_lossy(&c.stderr));
+    assert_eq!(client.get_object_bytes(&put_key, 1024).unwrap(), b"uploaded through a presigned URL");
     // Tampering with the signature is refused by the server.
-    let bad = format!("{}0", &url[..url.len() - 1]);
+    let flipped = if url.ends_with('0') { '1' } else { '0' };
+    let bad = format!("{}{flipped}", &url[..url.len() - 1]);
     let c = std::process::Command::new("curl").args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", &bad]).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&c.stdout), "403", "{}: a bad signature was accepted", s.name);
 }

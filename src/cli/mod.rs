@@ -75,7 +75,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Ok(()) => EXIT_OK,
         Err(e) => {
             if e.code == EXIT_USAGE {
-                eprintln!("error: {}\n(see 'nixbucket --help')", e.message);
+                eprintln!("error: {} (see 'nixbucket --help')", e.message);
             } else {
                 eprintln!("error: {}", e.message);
             }
