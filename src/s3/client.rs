@@ -250,7 +250,14 @@ impl Client {
             if let Some(etag) = first_meta.as_ref().and_then(|m| m.etag.clone()) {
                 headers.push(("if-match".to_string(), etag));
             }
+            let ranged = range.is_some() || written > 0;
             let res = self.execute(Call { op: "GetObject", method: "GET", key: Some(key), query: vec![], headers, body: CallBody::Empty })?;
+            let whole_is_fine = start == 0 && range.and_then(|r| r.1).is_none();
+            if ranged && res.status != 206 && !whole_is_fine {
+                // A server that ignores Range sends the object from byte 0: appending that
+                // would corrupt the output.
+                return Err(Error::Response { op: "GetObject", message: format!("s3://{bucket}/{key}: asked for a byte range from {start} but the server answered {} with the whole object", res.status) });
+            }
             let meta = meta_of(&res);
             let expected = meta.content_length;
             if first_meta.is_none() {
