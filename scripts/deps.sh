@@ -3,6 +3,8 @@
 #   - Garage 2.5 and s3s-fs 0.14.1 (real S3 servers), built with cargo into $NB_TOOLS
 #   - cargo-fuzz (runs the fuzz targets on nightly)
 #   - Nix 2.8 from Debian (nix-bin), used by the Nix-format and store tests
+#   - xz-utils, zstd, bzip2, brotli, gzip: the reference codecs tests/compression.rs checks against
+#   - curl (presigned URLs) and tinyproxy (HTTP_PROXY/NO_PROXY) for the S3 tests
 # Safe to run again: each step checks for the exact version first.
 set -euo pipefail
 
@@ -40,6 +42,12 @@ install_apt() {
   local missing=()
   command -v nix-store >/dev/null 2>&1 || missing+=(nix-bin)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
+  command -v zstd >/dev/null 2>&1 || missing+=(zstd)
+  command -v bzip2 >/dev/null 2>&1 || missing+=(bzip2)
+  command -v brotli >/dev/null 2>&1 || missing+=(brotli)
+  command -v gzip >/dev/null 2>&1 || missing+=(gzip)
+  command -v tinyproxy >/dev/null 2>&1 || missing+=(tinyproxy)
   if [ ${#missing[@]} -eq 0 ]; then log "apt packages present"; return; fi
   log "apt-get install ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

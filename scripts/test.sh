@@ -2,7 +2,8 @@
 # Run every test, on a fresh Debian machine with Rust or on a developer's one:
 #   1. install what the tests need (scripts/deps.sh: Garage, s3s-fs, cargo-fuzz, Nix), idempotently
 #   2. start Garage and s3s-fs on loopback (scripts/servers.sh), stopped again on exit
-#   3. unit and integration tests (cargo test), against the debug build
+#   3. unit and integration tests (cargo test), against the debug build, real Nix 2.8 and the
+#      Debian codec tools; then a build with every codec feature off
 #   4. the release binary, linked statically, runs the S3 integration tests again
 #   5. every fuzz target for a bounded time (scripts/fuzz.sh)
 set -euo pipefail
@@ -26,6 +27,10 @@ source "$NB_STATE/env"
 
 step "unit and integration tests (debug build)"
 cargo test --locked --all-targets 2>&1
+
+step "a build with every compression codec turned off"
+CARGO_TARGET_DIR="$ROOT/target/no-default-features" cargo build --locked --no-default-features
+CARGO_TARGET_DIR="$ROOT/target/no-default-features" cargo test --locked --no-default-features --lib nix::compression 2>&1
 
 step "static release build"
 HOST_TRIPLE=$(rustc -vV | sed -n 's/^host: //p')

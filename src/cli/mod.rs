@@ -69,6 +69,21 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 not found.
 Run 'nixbucket COMMAND --help' for a command's options.
 ";
 
+/// The first argument of a command with subcommands: `Ok(Some(name))`, or `Ok(None)` when it
+/// was `--help` (the help text is printed). `usage` says what the command needs.
+pub fn subcommand(parser: &mut lexopt::Parser, help: &str, usage: &str) -> Result<Option<String>, CliError> {
+    use lexopt::prelude::*;
+    match parser.next()? {
+        Some(Value(v)) => Ok(Some(v.string()?)),
+        Some(Short('h') | Long("help")) => {
+            print!("{help}");
+            Ok(None)
+        }
+        Some(other) => Err(other.unexpected().into()),
+        None => Err(CliError::usage(usage)),
+    }
+}
+
 /// Run with `args` (without the program name); returns the exit code.
 pub fn run(args: Vec<OsString>) -> i32 {
     match dispatch(args) {

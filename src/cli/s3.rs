@@ -88,12 +88,7 @@ fn help(cmd: &str) -> Result<(), CliError> {
 
 pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
     let mut parser = lexopt::Parser::from_args(args);
-    let cmd = match parser.next()? {
-        Some(Value(v)) => v.string()?,
-        Some(Short('h') | Long("help")) => return help(""),
-        Some(other) => return Err(other.unexpected().into()),
-        None => return Err(CliError::usage("'nixbucket s3' needs a command: ls, get, put, rm, head or presign")),
-    };
+    let Some(cmd) = super::subcommand(&mut parser, HELP, "'nixbucket s3' needs a command: ls, get, put, rm, head or presign")? else { return Ok(()) };
     let mut common = Common::new();
     let mut positional: Vec<String> = Vec::new();
     let mut expires: u64 = 3600;

@@ -117,4 +117,61 @@ mod tests {
             assert_eq!(decode(&encode(&data), n).unwrap(), data);
         }
     }
+    /// `tests/data/nix/nix32-vectors.tsv`: `algo  base16  nix32  base64  source` rows, and a last
+    /// comment line quoting the invalid strings, each followed by its reason in parentheses.
+    const VECTORS: &str = include_str!("../../tests/data/nix/nix32-vectors.tsv");
+
+    fn field(s: &str) -> &str {
+        if s == "(empty)" {
+            ""
+        } else {
+            s
+        }
+    }
+
+    #[test]
+    fn vector_table() {
+        let mut rows = 0;
+        for line in VECTORS.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+            let cols: Vec<&str> = line.split('\t').collect();
+            assert_eq!(cols.len(), 5, "{line}");
+            let (algo, b16, n32, b64) = (cols[0], field(cols[1]), field(cols[2]), cols[3]);
+            let bytes = hex::decode(b16).unwrap();
+            let want_len = match algo {
+                "sha1" => 20,
+                "sha256" => 32,
+                "sha512" => 64,
+                "raw" => bytes.len(),
+                other => panic!("unknown algo {other} in {line}"),
+            };
+            assert_eq!(bytes.len(), want_len, "{line}");
+            assert_eq!(encode(&bytes), n32, "encode {line}");
+            assert_eq!(decode(n32, bytes.len()).unwrap(), bytes, "decode {line}");
+            assert_eq!(decode_any(n32).unwrap(), bytes, "decode_any {line}");
+            if b64 != "-" {
+                assert_eq!(crate::util::base64::encode(&bytes), b64, "base64 {line}");
+                assert_eq!(crate::util::base64::decode(b64).unwrap(), bytes, "base64 {line}");
+            }
+            rows += 1;
+        }
+        assert_eq!(rows, 7);
+
+        // The invalid strings: `"zz" (non-zero carry bits), "c0" (non-zero carry), "0" (bad length)`.
+        let invalid = VECTORS.lines().find(|l| l.starts_with("# invalid nix32")).expect("the invalid-strings line");
+        let mut checked = 0;
+        for part in invalid.split(", ") {
+            let mut q = part.splitn(3, '"');
+            let (_, s, reason) = (q.next().unwrap(), q.next().unwrap(), q.next().unwrap());
+            let err = decode_any(s).unwrap_err();
+            if reason.contains("carry") {
+                assert_eq!(err, DecodeError::Carry, "{s:?}");
+            } else if reason.contains("length") {
+                assert!(matches!(err, DecodeError::Length { .. }), "{s:?}: {err:?}");
+            } else {
+                panic!("no reason understood in {part:?}");
+            }
+            checked += 1;
+        }
+        assert_eq!(checked, 4);
+    }
 }
