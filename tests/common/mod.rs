@@ -106,6 +106,11 @@ impl Server {
 
     /// A library client for this server, with `extra` URL parameters.
     pub fn client(&self, extra: &str) -> Client {
+        self.client_with(extra, |_| {})
+    }
+
+    /// A library client whose settings `adjust` changes first.
+    pub fn client_with(&self, extra: &str, adjust: impl FnOnce(&mut ClientConfig)) -> Client {
         let url = parse_s3_url(&self.url("", extra)).unwrap();
         let mut env = FakeEnv::new();
         for (k, v) in self.env_pairs() {
@@ -114,6 +119,7 @@ impl Server {
         let mut config = ClientConfig::default();
         config.retry.max_attempts = 3;
         config.transport.stall_timeout = std::time::Duration::from_secs(30);
+        adjust(&mut config);
         Client::new(&url, Arc::new(env), config).expect("client")
     }
 }
