@@ -31,7 +31,11 @@ fn start_tinyproxy() -> Tinyproxy {
     let log = dir.join("tinyproxy.log");
     let conf = dir.join("tinyproxy.conf");
     // No ConnectPort lines: CONNECT is allowed to any port (Garage listens on 3900).
-    std::fs::write(&conf, format!("Port {port}\nListen 127.0.0.1\nTimeout 60\nLogFile \"{}\"\nLogLevel Connect\nMaxClients 20\nAllow 127.0.0.1\n", log.display())).unwrap();
+    std::fs::write(
+        &conf,
+        format!("Port {port}\nListen 127.0.0.1\nTimeout 60\nLogFile \"{}\"\nLogLevel Connect\nMaxClients 20\nAllow 127.0.0.1\n", log.display()),
+    )
+    .unwrap();
     let child = Command::new("tinyproxy")
         .args(["-d", "-c", conf.to_str().unwrap()])
         .stdout(Stdio::null())

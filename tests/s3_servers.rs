@@ -285,7 +285,8 @@ fn presigned_get_with_curl(s: &Server) {
 
 fn wrong_secret_is_an_auth_error(s: &Server) {
     let key = format!("auth-{}/x", unique());
-    let o = s.cli_with(&["s3", "get", &s.url(&key, "")], &[("AWS_SECRET_ACCESS_KEY", "0000000000000000000000000000000000000000000000000000000000000000")], None);
+    let o =
+        s.cli_with(&["s3", "get", &s.url(&key, "")], &[("AWS_SECRET_ACCESS_KEY", "0000000000000000000000000000000000000000000000000000000000000000")], None);
     assert_eq!(o.status.code(), Some(1), "{}: {}", s.name, stderr(&o));
     let err = stderr(&o);
     assert_eq!(err.lines().count(), 1, "one line: {err}");

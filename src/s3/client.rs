@@ -174,17 +174,16 @@ impl Client {
     }
 
     /// A client from resolved parts (tests, and callers with their own credentials).
-    pub fn with_parts(target: Target, params: S3Params, credentials: CachedCredentials, env: &dyn Env, config: ClientConfig, profile_name: String) -> Result<Client, Error> {
+    pub fn with_parts(
+        target: Target,
+        params: S3Params,
+        credentials: CachedCredentials,
+        env: &dyn Env,
+        config: ClientConfig,
+        profile_name: String,
+    ) -> Result<Client, Error> {
         let transport = Transport::new(&config.transport, env, &target.endpoint.scheme).map_err(|e| Error::Config(ConfigError::new("network setup", e.0)))?;
-        Ok(Client {
-            transport,
-            target: RwLock::new(target),
-            redirected: std::sync::atomic::AtomicBool::new(false),
-            credentials,
-            params,
-            config,
-            profile_name,
-        })
+        Ok(Client { transport, target: RwLock::new(target), redirected: std::sync::atomic::AtomicBool::new(false), credentials, params, config, profile_name })
     }
 
     /// Where requests go now.
@@ -225,7 +224,10 @@ impl Client {
         let res = self.execute(Call { op: "GetObject", method: "GET", key: Some(key), query: vec![], headers: vec![], body: CallBody::Empty })?;
         if let Some(len) = res.header("content-length").and_then(|v| v.parse::<u64>().ok()) {
             if len > cap as u64 {
-                return Err(Error::Response { op: "GetObject", message: format!("s3://{}/{key} is {len} bytes, more than the {cap} allowed here", self.target().bucket) });
+                return Err(Error::Response {
+                    op: "GetObject",
+                    message: format!("s3://{}/{key} is {len} bytes, more than the {cap} allowed here", self.target().bucket),
+                });
             }
         }
         res.read_body(cap).map_err(|e| Error::io(format!("reading s3://{}/{key}", self.target().bucket), e))
@@ -256,7 +258,10 @@ impl Client {
             if ranged && res.status != 206 && !whole_is_fine {
                 // A server that ignores Range sends the object from byte 0: appending that
                 // would corrupt the output.
-                return Err(Error::Response { op: "GetObject", message: format!("s3://{bucket}/{key}: asked for a byte range from {start} but the server answered {} with the whole object", res.status) });
+                return Err(Error::Response {
+                    op: "GetObject",
+                    message: format!("s3://{bucket}/{key}: asked for a byte range from {start} but the server answered {} with the whole object", res.status),
+                });
             }
             let meta = meta_of(&res);
             let expected = meta.content_length;
@@ -287,7 +292,12 @@ impl Client {
                     std::thread::sleep(self.config.retry.backoff(attempt, retry::jitter_unit(), None));
                 }
                 Some(e) => return Err(Error::io(format!("reading s3://{bucket}/{key}"), e)),
-                None => return Err(Error::Response { op: "GetObject", message: format!("s3://{bucket}/{key}: body ended after {got} of {} bytes", expected.unwrap_or(0)) }),
+                None => {
+                    return Err(Error::Response {
+                        op: "GetObject",
+                        message: format!("s3://{bucket}/{key}: body ended after {got} of {} bytes", expected.unwrap_or(0)),
+                    })
+                }
             }
         }
     }
@@ -363,7 +373,13 @@ impl Client {
 
     /// ListObjectsV2 over all pages, calling `each` with every page. `prefix` and `delimiter`
     /// as in S3; `start_after` skips keys up to and including it.
-    pub fn list_objects(&self, prefix: &str, delimiter: Option<&str>, start_after: Option<&str>, mut each: impl FnMut(&xml::ListPage) -> Result<(), Error>) -> Result<(), Error> {
+    pub fn list_objects(
+        &self,
+        prefix: &str,
+        delimiter: Option<&str>,
+        start_after: Option<&str>,
+        mut each: impl FnMut(&xml::ListPage) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let mut token: Option<String> = None;
         loop {
             // No encoding-type=url: s3s-fs answers that it url-encoded the keys but sends them
@@ -503,7 +519,10 @@ impl Client {
         let creds = match self.credentials.get(now)? {
             Resolved::Keys(c) => c,
             Resolved::Anonymous => {
-                return Err(Error::Credentials(crate::s3::credentials::CredentialsError::new("credential chain", "no credentials found; a presigned URL needs keys to sign with")))
+                return Err(Error::Credentials(crate::s3::credentials::CredentialsError::new(
+                    "credential chain",
+                    "no credentials found; a presigned URL needs keys to sign with",
+                )))
             }
         };
         let target = self.target();
@@ -538,7 +557,9 @@ impl Client {
             query.sort();
             let query_string = query
                 .iter()
-                .map(|(k, v)| if v.is_empty() && is_bare_subresource(k) { percent::encode(k) } else { format!("{}={}", percent::encode(k), percent::encode(v)) })
+                .map(
+                    |(k, v)| if v.is_empty() && is_bare_subresource(k) { percent::encode(k) } else { format!("{}={}", percent::encode(k), percent::encode(v)) },
+                )
                 .collect::<Vec<_>>()
                 .join("&");
             let url = target.url(&path, &query_string);
@@ -583,7 +604,8 @@ impl Client {
             let err = self.service_error(call.op, call.key, res, &target);
             // Region redirect: once, then tell the user.
             if let Some(region) = err.region_hint.clone().filter(|r| *r != target.region && !r.is_empty()) {
-                let is_redirect = matches!(err.status, 301 | 307) || matches!(err.code.as_deref(), Some("AuthorizationHeaderMalformed" | "PermanentRedirect" | "IllegalLocationConstraintException"));
+                let is_redirect = matches!(err.status, 301 | 307)
+                    || matches!(err.code.as_deref(), Some("AuthorizationHeaderMalformed" | "PermanentRedirect" | "IllegalLocationConstraintException"));
                 if is_redirect && redirects == 0 {
                     redirects += 1;
                     if !self.redirected.swap(true, std::sync::atomic::Ordering::Relaxed) {
@@ -632,7 +654,16 @@ impl Client {
             };
         }
         FailedCall {
-            inner: ServiceError { op, status, code, message, request_id, bucket: target.bucket.clone(), key: key.map(str::to_string), region_hint: region_hint.clone() },
+            inner: ServiceError {
+                op,
+                status,
+                code,
+                message,
+                request_id,
+                bucket: target.bucket.clone(),
+                key: key.map(str::to_string),
+                region_hint: region_hint.clone(),
+            },
             retry_after,
             region_hint,
         }

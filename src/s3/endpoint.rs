@@ -186,10 +186,7 @@ pub fn resolve(bucket: &str, params: &S3Params, env: &dyn Env, profile: &Profile
 /// wildcard certificates, so `auto` sends them path style.
 pub fn is_virtual_hostable(bucket: &str) -> bool {
     let b = bucket.as_bytes();
-    (3..=63).contains(&b.len())
-        && b.iter().all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
-        && b[0] != b'-'
-        && b[b.len() - 1] != b'-'
+    (3..=63).contains(&b.len()) && b.iter().all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-') && b[0] != b'-' && b[b.len() - 1] != b'-'
 }
 
 impl Target {

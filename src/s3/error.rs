@@ -65,8 +65,7 @@ impl Error {
     pub fn is_not_found(&self) -> bool {
         match self {
             Error::Service(e) => {
-                matches!(e.status, 404 | 410) && e.code.as_deref() != Some("NoSuchBucket")
-                    || matches!(e.code.as_deref(), Some("NoSuchKey" | "NotFound"))
+                matches!(e.status, 404 | 410) && e.code.as_deref() != Some("NoSuchBucket") || matches!(e.code.as_deref(), Some("NoSuchKey" | "NotFound"))
             }
             _ => false,
         }

@@ -64,7 +64,9 @@ pub fn upload_observed(
 
 fn abort(client: &Client, key: &str, upload_id: &str, cause: Error) -> Error {
     if let Err(e) = client.abort_multipart_upload(key, upload_id) {
-        log::warn(&format!("could not abort the failed multipart upload {upload_id} of {key}: {e}; a lifecycle rule for incomplete uploads will remove its parts"));
+        log::warn(&format!(
+            "could not abort the failed multipart upload {upload_id} of {key}: {e}; a lifecycle rule for incomplete uploads will remove its parts"
+        ));
     }
     cause
 }

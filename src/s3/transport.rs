@@ -177,11 +177,7 @@ impl Transport {
             }
         }?;
         let status = res.status().as_u16();
-        let headers = res
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect();
+        let headers = res.headers().iter().map(|(k, v)| (k.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
         let body = res.into_body().into_reader();
         Ok(Response { status, headers, body: Box::new(body) })
     }

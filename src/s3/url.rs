@@ -255,7 +255,8 @@ impl std::error::Error for ConfigError {}
 
 /// Parse a store or object URL.
 pub fn parse(url: &str) -> Result<StoreUrl, ConfigError> {
-    let (scheme, rest) = url.split_once("://").ok_or_else(|| ConfigError::new("store URL", format!("'{url}' has no scheme (expected s3://, file:// or http(s)://)")))?;
+    let (scheme, rest) =
+        url.split_once("://").ok_or_else(|| ConfigError::new("store URL", format!("'{url}' has no scheme (expected s3://, file:// or http(s)://)")))?;
     if rest.contains('#') {
         return Err(ConfigError::new("store URL", format!("'{url}' has a fragment ('#'); percent-encode it as %23")));
     }
@@ -341,7 +342,10 @@ fn parse_s3(before_query: &str, pairs: &[(String, String)]) -> Result<S3Url, Con
         }
     }
     if s3.addressing_style == AddressingStyle::Virtual && bucket.contains('.') {
-        return Err(ConfigError::new("addressing-style", format!("'virtual' cannot be used with bucket '{bucket}': its name has a dot, which breaks TLS host names; use path or auto")));
+        return Err(ConfigError::new(
+            "addressing-style",
+            format!("'virtual' cannot be used with bucket '{bucket}': its name has a dot, which breaks TLS host names; use path or auto"),
+        ));
     }
     if s3.scheme.is_some() && s3.endpoint.as_deref().is_some_and(|e| e.contains("://")) {
         warnings.push("parameter 'scheme' is ignored: the endpoint URL has its own scheme".to_string());
@@ -401,7 +405,8 @@ fn parse_content_compression(k: &str, v: &str) -> Result<Option<Compression>, Co
 pub fn apply_cache_param(c: &mut CacheParams, k: &str, v: &str) -> Result<bool, ConfigError> {
     match k {
         "compression" => {
-            c.compression = Compression::from_name(v).ok_or_else(|| ConfigError::new(k, format!("unknown compression '{v}' (expected xz, zstd, bzip2, br, gzip or none)")))?
+            c.compression = Compression::from_name(v)
+                .ok_or_else(|| ConfigError::new(k, format!("unknown compression '{v}' (expected xz, zstd, bzip2, br, gzip or none)")))?
         }
         "compression-level" => c.compression_level = v.parse().map_err(|_| ConfigError::new(k, format!("'{v}' is not an integer")))?,
         "parallel-compression" => c.parallel_compression = Some(parse_bool(k, v)?),

@@ -63,11 +63,7 @@ pub fn parse_delete_result(body: &[u8]) -> Result<DeleteResult, XmlError> {
             },
             Node::Close([R, E]) => {
                 let e = std::mem::take(&mut error);
-                result.errors.push(DeleteError {
-                    key: f.required(e.key, "Key", E)?,
-                    code: f.required_text(e.code, "Code", E)?,
-                    message: e.message,
-                });
+                result.errors.push(DeleteError { key: f.required(e.key, "Key", E)?, code: f.required_text(e.code, "Code", E)?, message: e.message });
             }
             _ => {}
         }
@@ -157,22 +153,13 @@ mod tests {
     fn parse_refusals() {
         let kind = |b: &str| parse_delete_result(b.as_bytes()).unwrap_err().kind().clone();
         assert_eq!(kind("<DeleteResult><Deleted/></DeleteResult>"), XmlErrorKind::Missing { element: "Key", parent: "Deleted" });
-        assert_eq!(
-            kind("<DeleteResult><Error><Key>k</Key></Error></DeleteResult>"),
-            XmlErrorKind::Missing { element: "Code", parent: "Error" }
-        );
-        assert_eq!(
-            kind("<DeleteResult><Error><Code>c</Code></Error></DeleteResult>"),
-            XmlErrorKind::Missing { element: "Key", parent: "Error" }
-        );
+        assert_eq!(kind("<DeleteResult><Error><Key>k</Key></Error></DeleteResult>"), XmlErrorKind::Missing { element: "Code", parent: "Error" });
+        assert_eq!(kind("<DeleteResult><Error><Code>c</Code></Error></DeleteResult>"), XmlErrorKind::Missing { element: "Key", parent: "Error" });
         assert_eq!(
             kind("<DeleteResult><Deleted><Key>a</Key><Key>b</Key></Deleted></DeleteResult>"),
             XmlErrorKind::Duplicate { element: "Key", parent: "Deleted" }
         );
-        assert_eq!(
-            kind("<Error><Code>MalformedXML</Code></Error>"),
-            XmlErrorKind::ErrorDocument { code: "MalformedXML".into(), message: None }
-        );
+        assert_eq!(kind("<Error><Code>MalformedXML</Code></Error>"), XmlErrorKind::ErrorDocument { code: "MalformedXML".into(), message: None });
     }
 
     #[test]

@@ -97,28 +97,16 @@ mod tests {
     /// Every error answer recorded from Garage 2.5.0 and s3s-fs 0.14.1.
     #[test]
     fn captured_error_responses() {
-        let garage = |code: &str, message: &str, resource: &str| ErrorBody {
-            message: some(message),
-            resource: some(resource),
-            region: some("garage"),
-            ..body(code)
-        };
+        let garage =
+            |code: &str, message: &str, resource: &str| ErrorBody { message: some(message), resource: some(resource), region: some("garage"), ..body(code) };
         let cases: &[(&[u8], u16, ErrorBody)] = &[
-            (
-                data!("captured/garage/GetObject-NoSuchKey.http"),
-                404,
-                garage("NoSuchKey", "Key not found", "/nixcache-test/missing.narinfo"),
-            ),
+            (data!("captured/garage/GetObject-NoSuchKey.http"), 404, garage("NoSuchKey", "Key not found", "/nixcache-test/missing.narinfo")),
             (
                 data!("captured/garage/GetObject-NoSuchBucket.http"),
                 404,
                 garage("NoSuchBucket", "Bucket not found: no-such-bucket-xyz", "/no-such-bucket-xyz/x"),
             ),
-            (
-                data!("captured/garage/ListObjectsV2-SignatureDoesNotMatch.http"),
-                403,
-                garage("AccessDenied", "Forbidden: Invalid signature", "/nixcache-test"),
-            ),
+            (data!("captured/garage/ListObjectsV2-SignatureDoesNotMatch.http"), 403, garage("AccessDenied", "Forbidden: Invalid signature", "/nixcache-test")),
             (
                 data!("captured/garage/ListObjectsV2-InvalidAccessKeyId.http"),
                 403,
@@ -166,18 +154,11 @@ mod tests {
                 200,
                 aws("InternalError", Some("We encountered an internal error. Please try again.")),
             ),
-            (
-                data!(str "aws-c-s3-mock/CompleteMultipartUpload/async_access_denied_error.json"),
-                200,
-                aws("AccessDenied", Some("Access denied.")),
-            ),
+            (data!(str "aws-c-s3-mock/CompleteMultipartUpload/async_access_denied_error.json"), 200, aws("AccessDenied", Some("Access denied."))),
             (
                 data!(str "aws-c-s3-mock/CreateMultipartUpload/request_time_too_skewed.json"),
                 403,
-                ErrorBody {
-                    message: some("The difference between the request time and the current time is too large."),
-                    ..body("RequestTimeTooSkewed")
-                },
+                ErrorBody { message: some("The difference between the request time and the current time is too large."), ..body("RequestTimeTooSkewed") },
             ),
             (
                 data!(str "aws-c-s3-mock/CreateMultipartUpload/request_timeout.json"),
@@ -194,16 +175,8 @@ mod tests {
             ),
             (data!(str "aws-c-s3-mock/UploadPart/throttle.json"), 503, aws("SlowDown", None)),
             (data!(str "aws-c-s3-mock/UploadPart/throttle_before_finish.json"), 503, aws("SlowDown", None)),
-            (
-                data!(str "aws-c-s3-mock/UploadPart/upload_part_error.json"),
-                403,
-                ErrorBody { message: some("Access Denied"), ..body("AccessDenied") },
-            ),
-            (
-                data!(str "aws-c-s3-mock/GetObject/get_object_error_part.json"),
-                403,
-                ErrorBody { message: some("Access Denied"), ..body("AccessDenied") },
-            ),
+            (data!(str "aws-c-s3-mock/UploadPart/upload_part_error.json"), 403, ErrorBody { message: some("Access Denied"), ..body("AccessDenied") }),
+            (data!(str "aws-c-s3-mock/GetObject/get_object_error_part.json"), 403, ErrorBody { message: some("Access Denied"), ..body("AccessDenied") }),
         ];
         for (json, status, want) in cases {
             let (got_status, body) = mock_json(json);
@@ -258,8 +231,7 @@ mod tests {
         let padded = b"\n   \n    <?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InternalError</Code></Error>\n";
         assert!(is_error_document(padded));
         assert_eq!(parse_error(padded).unwrap(), body("InternalError"));
-        let padded_after_decl =
-            b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n          \n          \n<Error><Code>InternalError</Code></Error>";
+        let padded_after_decl = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n          \n          \n<Error><Code>InternalError</Code></Error>";
         assert!(is_error_document(padded_after_decl));
     }
 

@@ -124,14 +124,8 @@ mod tests {
         let kind = |b: &str| parse_list_multipart_uploads(b.as_bytes()).unwrap_err().kind().clone();
         let r = "ListMultipartUploadsResult";
         let t = "<IsTruncated>false</IsTruncated>";
-        assert_eq!(
-            kind(&format!("<{r}>{t}<Upload><Key>k</Key></Upload></{r}>")),
-            XmlErrorKind::Missing { element: "UploadId", parent: "Upload" }
-        );
-        assert_eq!(
-            kind(&format!("<{r}>{t}<Upload><UploadId>u</UploadId></Upload></{r}>")),
-            XmlErrorKind::Missing { element: "Key", parent: "Upload" }
-        );
+        assert_eq!(kind(&format!("<{r}>{t}<Upload><Key>k</Key></Upload></{r}>")), XmlErrorKind::Missing { element: "UploadId", parent: "Upload" });
+        assert_eq!(kind(&format!("<{r}>{t}<Upload><UploadId>u</UploadId></Upload></{r}>")), XmlErrorKind::Missing { element: "Key", parent: "Upload" });
         assert_eq!(kind(&format!("<{r}></{r}>")), XmlErrorKind::Missing { element: "IsTruncated", parent: r });
         assert!(matches!(kind(&format!("<{r}><IsTruncated>true</IsTruncated></{r}>")), XmlErrorKind::Inconsistent { .. }));
         assert!(matches!(kind("<Error><Code>NoSuchBucket</Code></Error>"), XmlErrorKind::ErrorDocument { .. }));

@@ -148,13 +148,7 @@ mod tests {
     }
 
     fn obj(key: &str, size: u64, last_modified: &str, etag: Option<&str>, storage_class: Option<&str>) -> Object {
-        Object {
-            key: key.to_owned(),
-            size,
-            last_modified: some(last_modified),
-            etag: etag.map(str::to_owned),
-            storage_class: storage_class.map(str::to_owned),
-        }
+        Object { key: key.to_owned(), size, last_modified: some(last_modified), etag: etag.map(str::to_owned), storage_class: storage_class.map(str::to_owned) }
     }
 
     fn kind(body: &str) -> XmlErrorKind {
@@ -170,20 +164,8 @@ mod tests {
             page,
             ListPage {
                 objects: vec![
-                    obj(
-                        "nar/0abc.nar.xz",
-                        1005,
-                        "2026-11-25T14:55:18.071Z",
-                        Some("\"04c5ff9610cb45caa7447565ecd2472e\""),
-                        Some("STANDARD")
-                    ),
-                    obj(
-                        "nar/big.nar.zst",
-                        5244114,
-                        "2026-11-25T14:55:18.111Z",
-                        Some("\"81077f17b9a38d0e3237a3ead1e61864-2\""),
-                        Some("STANDARD")
-                    ),
+                    obj("nar/0abc.nar.xz", 1005, "2026-11-25T14:55:18.071Z", Some("\"04c5ff9610cb45caa7447565ecd2472e\""), Some("STANDARD")),
+                    obj("nar/big.nar.zst", 5244114, "2026-11-25T14:55:18.111Z", Some("\"81077f17b9a38d0e3237a3ead1e61864-2\""), Some("STANDARD")),
                 ],
                 common_prefixes: vec![],
                 is_truncated: true,
@@ -200,10 +182,7 @@ mod tests {
     fn garage_delimiter() {
         let r = http(data!("captured/garage/ListObjectsV2-delimiter.http"));
         let page = parse_list_objects_v2(&r.body).unwrap();
-        assert_eq!(
-            page.objects,
-            [obj("nix-cache-info", 51, "2026-11-25T14:55:18.067Z", Some("\"69d68de32bd6e6f0751e4cd5ae13e053\""), Some("STANDARD"))]
-        );
+        assert_eq!(page.objects, [obj("nix-cache-info", 51, "2026-11-25T14:55:18.067Z", Some("\"69d68de32bd6e6f0751e4cd5ae13e053\""), Some("STANDARD"))]);
         assert_eq!(page.common_prefixes, ["nar/", "odd/"]);
         assert!(!page.is_truncated);
         assert_eq!(page.next_continuation_token, None);
@@ -217,10 +196,7 @@ mod tests {
         // No ETag or StorageClass in s3s-fs listings.
         assert_eq!(
             page.objects,
-            [
-                obj("nar/0abc.nar.xz", 1005, "2026-11-25T14:55:52.239Z", None, None),
-                obj("nar/big.nar.zst", 5244114, "2026-11-25T14:55:52.299Z", None, None),
-            ]
+            [obj("nar/0abc.nar.xz", 1005, "2026-11-25T14:55:52.239Z", None, None), obj("nar/big.nar.zst", 5244114, "2026-11-25T14:55:52.299Z", None, None),]
         );
         assert!(page.is_truncated);
         assert_eq!(page.next_continuation_token.as_deref(), Some("nar/big.nar.zst"));
@@ -327,14 +303,8 @@ mod tests {
         let f = "<IsTruncated>false</IsTruncated>";
         let e = parse_list_objects_v2(doc(&format!("{f}<Contents><Key>k</Key><Size>abc</Size></Contents>")).as_bytes()).unwrap_err();
         assert_eq!(e.to_string(), r#"ListObjectsV2: <Size> is not a number: "abc""#);
-        assert_eq!(
-            kind(&doc(&format!("{f}<Contents><Size>1</Size></Contents>"))),
-            XmlErrorKind::Missing { element: "Key", parent: "Contents" }
-        );
-        assert_eq!(
-            kind(&doc(&format!("{f}<Contents><Key>k</Key></Contents>"))),
-            XmlErrorKind::Missing { element: "Size", parent: "Contents" }
-        );
+        assert_eq!(kind(&doc(&format!("{f}<Contents><Size>1</Size></Contents>"))), XmlErrorKind::Missing { element: "Key", parent: "Contents" });
+        assert_eq!(kind(&doc(&format!("{f}<Contents><Key>k</Key></Contents>"))), XmlErrorKind::Missing { element: "Size", parent: "Contents" });
         assert_eq!(
             kind(&doc(&format!("{f}<Contents><Key>k</Key><Key>l</Key><Size>1</Size></Contents>"))),
             XmlErrorKind::Duplicate { element: "Key", parent: "Contents" }
@@ -362,10 +332,7 @@ mod tests {
         let denied = http(data!("captured/garage/ListObjectsV2-SignatureDoesNotMatch.http")).body;
         let e = parse_list_objects_v2(&denied).unwrap_err();
         assert_eq!(e.kind(), &XmlErrorKind::ErrorDocument { code: "AccessDenied".into(), message: some("Forbidden: Invalid signature") });
-        assert_eq!(
-            e.to_string(),
-            "ListObjectsV2: the server answered with an <Error> document: AccessDenied: Forbidden: Invalid signature"
-        );
+        assert_eq!(e.to_string(), "ListObjectsV2: the server answered with an <Error> document: AccessDenied: Forbidden: Invalid signature");
     }
 
     #[test]

@@ -77,9 +77,7 @@ pub use error::{XmlError, XmlErrorKind};
 pub use error_body::{is_error_document, parse_error, ErrorBody};
 pub use list_multipart_uploads::{parse_list_multipart_uploads, ListMultipartUploads};
 pub use list_objects::{parse_list_objects_v2, ListPage, Object};
-pub use multipart::{
-    parse_complete_multipart_upload, parse_initiate_multipart_upload, write_complete_multipart_upload, CompleteOutcome, MAX_PART_NUMBER,
-};
+pub use multipart::{parse_complete_multipart_upload, parse_initiate_multipart_upload, write_complete_multipart_upload, CompleteOutcome, MAX_PART_NUMBER};
 
 use error_body::parse_error_as;
 

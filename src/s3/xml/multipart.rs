@@ -129,10 +129,7 @@ mod tests {
         let r = "InitiateMultipartUploadResult";
         assert_eq!(kind(&format!("<{r}><Key>k</Key></{r}>")), XmlErrorKind::Missing { element: "UploadId", parent: r });
         assert_eq!(kind(&format!("<{r}><UploadId/></{r}>")), XmlErrorKind::Empty { element: "UploadId" });
-        assert_eq!(
-            kind(&format!("<{r}><UploadId>a</UploadId><UploadId>b</UploadId></{r}>")),
-            XmlErrorKind::Duplicate { element: "UploadId", parent: r }
-        );
+        assert_eq!(kind(&format!("<{r}><UploadId>a</UploadId><UploadId>b</UploadId></{r}>")), XmlErrorKind::Duplicate { element: "UploadId", parent: r });
         let (_, skewed) = mock_json(data!(str "aws-c-s3-mock/CreateMultipartUpload/request_time_too_skewed.json"));
         let e = parse_initiate_multipart_upload(&skewed).unwrap_err();
         assert!(matches!(e.kind(), XmlErrorKind::ErrorDocument { code, .. } if code == "RequestTimeTooSkewed"), "{e}");
@@ -154,10 +151,7 @@ mod tests {
         // s3s-fs writes the quotes unescaped and sends no Location.
         let s3s = http(data!("captured/s3s-fs/CompleteMultipartUpload.http"));
         assert_eq!(parse_complete_multipart_upload(&s3s.body).unwrap(), completed("\"f0de34a965b1c8831a2939e153b21929-1\"", None));
-        for json in [
-            data!(str "aws-c-s3-mock/CompleteMultipartUpload/default.json"),
-            data!(str "aws-c-s3-mock/CompleteMultipartUpload/sse_kms.json"),
-        ] {
+        for json in [data!(str "aws-c-s3-mock/CompleteMultipartUpload/default.json"), data!(str "aws-c-s3-mock/CompleteMultipartUpload/sse_kms.json")] {
             let (status, body) = mock_json(json);
             assert_eq!(status, 200);
             assert_eq!(
@@ -199,10 +193,7 @@ mod tests {
         let e = parse_complete_multipart_upload(b"<Error><Message>m</Message></Error>").unwrap_err();
         assert_eq!(e.to_string(), "CompleteMultipartUpload: missing <Code> in <Error>");
         let e = parse_complete_multipart_upload(b"<InitiateMultipartUploadResult/>").unwrap_err();
-        assert_eq!(
-            e.kind(),
-            &XmlErrorKind::WrongRoot { expected: "CompleteMultipartUploadResult", found: "InitiateMultipartUploadResult".into() }
-        );
+        assert_eq!(e.kind(), &XmlErrorKind::WrongRoot { expected: "CompleteMultipartUploadResult", found: "InitiateMultipartUploadResult".into() });
         // Cut short after the 200 and some padding.
         let e = parse_complete_multipart_upload(b"      <?xml version=\"1.0\"?><CompleteMultipartUploadResult><ETag>").unwrap_err();
         assert!(matches!(e.kind(), XmlErrorKind::Unclosed { .. }), "{e}");
@@ -241,8 +232,7 @@ mod tests {
 
     #[test]
     fn write_complete_round_trip() {
-        let parts: Vec<(u32, String)> =
-            vec![(1, "\"abc\"".into()), (2, "W/\"weak\"".into()), (7, "<&>'\"\t\r\n✓".into()), (MAX_PART_NUMBER, String::new())];
+        let parts: Vec<(u32, String)> = vec![(1, "\"abc\"".into()), (2, "W/\"weak\"".into()), (7, "<&>'\"\t\r\n✓".into()), (MAX_PART_NUMBER, String::new())];
         assert_eq!(read_back(&write_complete_multipart_upload(&parts).unwrap()), parts);
         let many: Vec<(u32, String)> = (1..=MAX_PART_NUMBER).map(|n| (n, format!("\"{n:032x}\""))).collect();
         assert_eq!(read_back(&write_complete_multipart_upload(&many).unwrap()), many);
@@ -259,9 +249,6 @@ mod tests {
         assert_eq!(msg(&[(10_001, "e")]), "CompleteMultipartUpload: part number 10001 is outside 1..=10000");
         assert_eq!(msg(&[(2, "e"), (1, "e")]), "CompleteMultipartUpload: part numbers must ascend, but 1 follows 2");
         assert_eq!(msg(&[(1, "e"), (1, "e")]), "CompleteMultipartUpload: part numbers must ascend, but 1 follows 1");
-        assert_eq!(
-            msg(&[(1, "e"), (2, "\u{0}")]),
-            "CompleteMultipartUpload: <ETag> number 2 contains '\\0' (U+0000), which XML 1.0 cannot carry"
-        );
+        assert_eq!(msg(&[(1, "e"), (2, "\u{0}")]), "CompleteMultipartUpload: <ETag> number 2 contains '\\0' (U+0000), which XML 1.0 cannot carry");
     }
 }
