@@ -1,6 +1,8 @@
 //! NAR writing, restoring and listing against real Nix 2.8 (`nix-store`, `nix`), which must be
 //! installed: `scripts/deps.sh` (or `apt-get install nix-bin`). These tests never skip.
 
+mod common;
+
 use std::ffi::OsStr;
 use std::fs;
 use std::io::Write;
@@ -9,14 +11,11 @@ use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use common::{binary, nix_command as nix, pseudo_random, write_file as file};
 use nixbucket::nix::nar::{self, Error, NarWriter, Problem};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-fn binary() -> PathBuf {
-    std::env::var_os("NIXBUCKET_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_nixbucket")))
-}
 
 fn scratch(tag: &str) -> PathBuf {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,17 +24,6 @@ fn scratch(tag: &str) -> PathBuf {
     let _ = fs::remove_dir_all(&d);
     fs::create_dir_all(&d).unwrap();
     d
-}
-
-const NIX_CONFIG: &str = "experimental-features = nix-command\nsandbox = false\nsubstituters =";
-
-/// A Nix command, failing loudly when Nix is not installed.
-fn nix(program: &str) -> Command {
-    let found = Command::new(program).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().map(|s| s.success()).unwrap_or(false);
-    assert!(found, "'{program}' (Nix 2.8) is not installed: these tests compare with real Nix. Run scripts/deps.sh, or apt-get install nix-bin");
-    let mut c = Command::new(program);
-    c.env("NIX_CONFIG", NIX_CONFIG);
-    c
 }
 
 fn run(mut c: Command, stdin: Option<&[u8]>) -> Output {
@@ -78,25 +66,6 @@ fn nix_dump(path: &Path) -> Vec<u8> {
 
 fn our_dump(path: &Path) -> Vec<u8> {
     ok(cli(&[os("nar"), os("dump-path"), path.as_os_str()], None), "nixbucket nar dump-path")
-}
-
-/// Deterministic pseudo-random bytes (xorshift).
-fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
-
-fn file(path: &Path, contents: &[u8], mode: u32) {
-    fs::write(path, contents).unwrap();
-    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
 }
 
 /// The tree every comparison with Nix uses, at `root` (which must not exist).

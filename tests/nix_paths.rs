@@ -6,31 +6,19 @@
 //! `scripts/deps.sh`); the tests fail, never skip, without them. They add small paths to the
 //! local `/nix/store`.
 
+mod common;
+
 use std::ffi::OsStr;
 use std::fs;
-use std::io::Write;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use common::{nix_command as nix, write_file as write, NIX_CONFIG};
 use nixbucket::nix::hash::{Hash, HashAlgo, HashingWriter};
 use nixbucket::nix::nar;
 use nixbucket::nix::store_path::{make_fixed_output_path, make_source_path, make_text_path, FileIngestionMethod, StorePath, STORE_DIR};
-
-const NIX_CONFIG: &str = "experimental-features = nix-command\nsandbox = false\nsubstituters =";
-
-/// A Nix command with the test configuration; panics (never skips) when Nix is missing.
-fn nix(program: &str) -> Command {
-    let probe = Command::new(program).arg("--version").env("NIX_CONFIG", NIX_CONFIG).output();
-    match probe {
-        Ok(o) if o.status.success() => {}
-        _ => panic!("'{program}' (Nix 2.8) is needed by these tests and does not run: install it with `apt-get install -y nix-bin` or `scripts/deps.sh`"),
-    }
-    let mut c = Command::new(program);
-    c.env("NIX_CONFIG", NIX_CONFIG);
-    c
-}
 
 /// Run and return stdout without the final newline; panics with stderr on failure.
 fn stdout_of(mut c: Command) -> String {
@@ -71,25 +59,6 @@ impl Drop for Scratch {
     }
 }
 
-fn write(path: &Path, data: &[u8], mode: u32) {
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::File::create(path).unwrap().write_all(data).unwrap();
-    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
-}
-
-/// Bytes that do not repeat in any short period.
-fn pseudo_random(n: usize) -> Vec<u8> {
-    let mut x: u32 = 0x1234_5678;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect()
-}
-
 /// A tree with every kind of node: returns its root, `DIR/tree`.
 fn build_tree(dir: &Path) -> PathBuf {
     let t = dir.join("tree");
@@ -99,7 +68,7 @@ fn build_tree(dir: &Path) -> PathBuf {
     write(&t.join("exe-owner-only"), b"#!/bin/sh\n", 0o744);
     write(&t.join("seven"), b"1234567", 0o644);
     write(&t.join("eight"), b"12345678", 0o644);
-    write(&t.join("big.bin"), &pseudo_random(300_001), 0o644);
+    write(&t.join("big.bin"), &common::pseudo_random(300_001, 0x1234_5678), 0o644);
     symlink("one", t.join("rel-link")).unwrap();
     symlink("/etc/hostname", t.join("abs-link")).unwrap();
     symlink("does/not/exist", t.join("dangling")).unwrap();
@@ -196,7 +165,7 @@ fn store_path_name_option() {
 fn flat_fixed_outputs_match_add_fixed() {
     let s = Scratch::new("flat");
     let file = s.0.join("flat-input.tar");
-    write(&file, &pseudo_random(5000), 0o644);
+    write(&file, &common::pseudo_random(5000, 0x1234_5678), 0o644);
     let data = fs::read(&file).unwrap();
     // sha256 through our own hasher; sha1 and sha512 as Nix prints them (the crate computes
     // no other digests).
@@ -311,7 +280,7 @@ fn ca_derivation_outputs_with_references_match_nix() {
 /// `nix hash to-*`, and the same invalid strings refused by both.
 #[test]
 fn hash_conversions_match_nix() {
-    let bytes = pseudo_random(64 * 8);
+    let bytes = common::pseudo_random(64 * 8, 0x1234_5678);
     let mut hashes = Vec::new();
     for (i, algo) in HashAlgo::ALL.into_iter().enumerate() {
         for k in 0..2 {

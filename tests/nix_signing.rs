@@ -7,6 +7,8 @@
 //! paths without signatures, which would prove nothing), copied into `file://` caches and local
 //! stores below a scratch directory.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -17,7 +19,7 @@ use nixbucket::nix::narinfo::NarInfo;
 use nixbucket::nix::signing::{verify_narinfo, PublicKey, SecretKey, Signature, TrustedKeys};
 use nixbucket::nix::store_path::{StorePath, STORE_DIR};
 
-const NIX_CONFIG: &str = "experimental-features = nix-command\nsandbox = false\nsubstituters =";
+use common::NIX_CONFIG;
 
 fn data(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel)

@@ -80,8 +80,7 @@ impl Common {
     }
 }
 
-fn help(cmd: &str) -> Result<(), CliError> {
-    let _ = cmd;
+fn help() -> Result<(), CliError> {
     print!("{HELP}");
     Ok(())
 }
@@ -105,8 +104,8 @@ pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
             continue;
         }
         match opt {
-            Opt::Short('h') => return help(&cmd),
-            Opt::Long(l) if l == "help" => return help(&cmd),
+            Opt::Short('h') => return help(),
+            Opt::Long(l) if l == "help" => return help(),
             Opt::Long(l) if l == "expires" && cmd == "presign" => expires = parser.value()?.parse()?,
             Opt::Long(l) if l == "method" && cmd == "presign" => {
                 method = match parser.value()?.string()?.to_ascii_lowercase().as_str() {

@@ -603,7 +603,7 @@ impl Client {
             }
             let err = self.service_error(call.op, call.key, res, &target);
             // Region redirect: once, then tell the user.
-            if let Some(region) = err.region_hint.clone().filter(|r| *r != target.region && !r.is_empty()) {
+            if let Some(region) = err.inner.region_hint.clone().filter(|r| *r != target.region && !r.is_empty()) {
                 let is_redirect = matches!(err.status, 301 | 307)
                     || matches!(err.code.as_deref(), Some("AuthorizationHeaderMalformed" | "PermanentRedirect" | "IllegalLocationConstraintException"));
                 if is_redirect && redirects == 0 {
@@ -645,27 +645,13 @@ impl Client {
                 message = Some(text.chars().take(200).collect::<String>().trim().to_string());
             }
         }
-        if code.is_none() {
+        if code.is_none() && status == 404 {
             // HEAD answers have no body.
-            code = match status {
-                404 => Some("NotFound".to_string()),
-                403 => None,
-                _ => None,
-            };
+            code = Some("NotFound".to_string());
         }
         FailedCall {
-            inner: ServiceError {
-                op,
-                status,
-                code,
-                message,
-                request_id,
-                bucket: target.bucket.clone(),
-                key: key.map(str::to_string),
-                region_hint: region_hint.clone(),
-            },
+            inner: ServiceError { op, status, code, message, request_id, bucket: target.bucket.clone(), key: key.map(str::to_string), region_hint },
             retry_after,
-            region_hint,
         }
     }
 }
@@ -673,7 +659,6 @@ impl Client {
 struct FailedCall {
     inner: ServiceError,
     retry_after: Option<std::time::Duration>,
-    region_hint: Option<String>,
 }
 
 impl std::ops::Deref for FailedCall {

@@ -163,6 +163,26 @@ pub fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
     out
 }
 
+/// `NIX_CONFIG` for the tests that run Nix 2.8: no sandbox, no substituters (no network).
+pub const NIX_CONFIG: &str = "experimental-features = nix-command\nsandbox = false\nsubstituters =";
+
+/// A Nix command with [`NIX_CONFIG`]; panics (never skips) when Nix is not installed.
+pub fn nix_command(program: &str) -> Command {
+    let found = Command::new(program).arg("--version").env("NIX_CONFIG", NIX_CONFIG).output().map(|o| o.status.success()).unwrap_or(false);
+    assert!(found, "'{program}' (Nix 2.8) is needed by these tests and does not run: install it with scripts/deps.sh (apt-get install -y nix-bin)");
+    let mut c = Command::new(program);
+    c.env("NIX_CONFIG", NIX_CONFIG);
+    c
+}
+
+/// Write `data` to `path` (making its parent) with permission bits `mode`.
+pub fn write_file(path: &std::path::Path, data: &[u8], mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, data).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
