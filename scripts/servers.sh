@@ -181,6 +181,20 @@ signed_code() {
     -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' "$@"
 }
 
+# wait_buckets NAME LOG DEADLINE REGION ID SECRET PORT BUCKET...: wait until a signed HEAD of
+# each bucket answers 200, or fail with the log's tail at DEADLINE (in $SECONDS).
+wait_buckets() {
+  local name=$1 logfile=$2 deadline=$3 region=$4 id=$5 secret=$6 port=$7 b
+  shift 7
+  for b in "$@"; do
+    until [ "$(signed_code "$region" "$id" "$secret" "http://127.0.0.1:$port/$b" -I)" = 200 ]; do
+      [ "$SECONDS" -ge "$deadline" ] &&
+        fail_with_log "$logfile" "signed HEAD /$b on $name did not return 200 within ${START_TIMEOUT}s"
+      sleep 0.2
+    done
+  done
+}
+
 # wait_http WHAT PIDFILE NAME LOGFILE URL: wait until URL answers an unsigned request with
 # any HTTP status (an S3 endpoint says 403 AccessDenied), or fail showing the log.
 wait_http() {
@@ -343,14 +357,8 @@ garage_setup() {
   garage_cli bucket website --allow "$GARAGE_BUCKET" >/dev/null
 
   # Ready when a signed HEAD of each bucket succeeds (tables may lag the layout a moment).
-  for b in "$GARAGE_BUCKET" "$GARAGE_BUCKET2"; do
-    until [ "$(signed_code "$GARAGE_REGION" "$GARAGE_KEY_ID" "$GARAGE_SECRET" \
-      "http://127.0.0.1:$GARAGE_PORT/$b" -I)" = 200 ]; do
-      [ "$SECONDS" -ge "$deadline" ] &&
-        fail_with_log "$GARAGE_LOG" "signed HEAD /$b on garage did not return 200 within ${START_TIMEOUT}s"
-      sleep 0.2
-    done
-  done
+  wait_buckets garage "$GARAGE_LOG" "$deadline" "$GARAGE_REGION" "$GARAGE_KEY_ID" "$GARAGE_SECRET" \
+    "$GARAGE_PORT" "$GARAGE_BUCKET" "$GARAGE_BUCKET2"
   wait_http "garage web endpoint" "$GARAGE_PID" garage "$GARAGE_LOG" "http://127.0.0.1:$GARAGE_WEB_PORT/"
 }
 
@@ -376,15 +384,8 @@ s3sfs_start() {
       --access-key "$S3SFS_KEY_ID" --secret-key "$S3SFS_SECRET" "$S3SFS_ROOT"
   fi
   wait_http "s3s-fs" "$S3SFS_PID" s3s-fs "$S3SFS_LOG" "http://127.0.0.1:$S3SFS_PORT/"
-  local b deadline=$((SECONDS + START_TIMEOUT))
-  for b in "$S3SFS_BUCKET" "$S3SFS_BUCKET2"; do
-    until [ "$(signed_code "$S3SFS_REGION" "$S3SFS_KEY_ID" "$S3SFS_SECRET" \
-      "http://127.0.0.1:$S3SFS_PORT/$b" -I)" = 200 ]; do
-      [ "$SECONDS" -ge "$deadline" ] &&
-        fail_with_log "$S3SFS_LOG" "signed HEAD /$b on s3s-fs did not return 200 within ${START_TIMEOUT}s"
-      sleep 0.2
-    done
-  done
+  wait_buckets s3s-fs "$S3SFS_LOG" "$((SECONDS + START_TIMEOUT))" "$S3SFS_REGION" "$S3SFS_KEY_ID" \
+    "$S3SFS_SECRET" "$S3SFS_PORT" "$S3SFS_BUCKET" "$S3SFS_BUCKET2"
 }
 
 s3sfs_healthy() {
